@@ -1,0 +1,87 @@
+package database_test
+
+import (
+	"context"
+	"testing"
+
+	"bulwark/internal/platform/database"
+	"bulwark/internal/platform/database/dbtest"
+)
+
+func TestMigrateIsIdempotentAndCurrent(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ok, err := db.MigrationsCurrent(ctx)
+		if err != nil || !ok {
+			t.Fatalf("after migrate: current=%v err=%v", ok, err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 1`); err != nil {
+			t.Fatal(err)
+		}
+		ok, err = db.MigrationsCurrent(ctx)
+		if err != nil || ok {
+			t.Fatalf("with a migration missing: current=%v err=%v", ok, err)
+		}
+	})
+}
+
+func TestMigrationsMatchAcrossEngines(t *testing.T) {
+	s, err := database.Migrations(database.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := database.Migrations(database.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s) != len(p) {
+		t.Fatalf("sqlite has %d migrations, postgres %d", len(s), len(p))
+	}
+	for i := range s {
+		if s[i].Name != p[i].Name {
+			t.Errorf("migration %d: sqlite %s, postgres %s", i, s[i].Name, p[i].Name)
+		}
+	}
+}
+
+func TestTxRollsBackOnError(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := database.Now()
+		err := db.Tx(ctx, func(tx database.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('a', 'b', $1)`, now); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('a', 'c', $1)`, now)
+			return err
+		})
+		if !database.IsUniqueViolation(err) {
+			t.Fatalf("want a unique violation, got %v", err)
+		}
+		var n int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("a failed transaction left %d rows", n)
+		}
+	})
+}
+
+func TestTimesRoundTrip(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := database.Now()
+		if _, err := db.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('k', 'v', $1)`, now); err != nil {
+			t.Fatal(err)
+		}
+		var got = now
+		if err := db.QueryRowContext(ctx, `SELECT updated_at FROM settings WHERE key = 'k'`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(now) {
+			t.Fatalf("stored %v, read %v", now, got)
+		}
+	})
+}
