@@ -18,6 +18,7 @@ import (
 	"bulwark/internal/directory"
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/httpx"
+	"bulwark/internal/platform/jobs"
 )
 
 // API holds what the handlers call into.
@@ -26,6 +27,7 @@ type API struct {
 	Accounts  *accounts.Service
 	Audit     *audit.Log
 	Auth      *access.Authenticator
+	Jobs      *jobs.Queue
 	Version   string
 	// Extra routes other parts of the product add (jobs, pillars).
 	Extra []access.Route
@@ -96,13 +98,16 @@ func (a *API) Routes() []access.Route {
 		{Method: "GET", Pattern: "/api/v1/audit/verify", Perm: accounts.PermAuditRead, API: true, Handler: a.verifyAudit,
 			Doc: &access.OpDoc{Summary: "Check the audit log's chain for edits, deletions and a cut-off tail", Tag: "audit", Response: AuditReport{}}},
 	}
+	routes = append(routes, a.directoryExtraRoutes()...)
+	routes = append(routes, a.accountsExtraRoutes()...)
+	routes = append(routes, a.jobsExtraRoutes()...)
 	return append(routes, a.Extra...)
 }
 
 // Me is who the token belongs to.
 type Me struct {
-	User        accounts.User          `json:"user"`
-	Role        accounts.Role          `json:"role"`
+	User        accounts.User         `json:"user"`
+	Role        accounts.Role         `json:"role"`
 	Permissions []accounts.Permission `json:"permissions"`
 }
 

@@ -26,11 +26,15 @@ func (u *UI) Routes() []access.Route {
 		{Method: "GET", Pattern: "/readiness", Perm: accounts.PermReadinessRead, Handler: u.pillar("Readiness", "/readiness")},
 		{Method: "GET", Pattern: "/trust", Perm: accounts.PermTrustRead, Handler: u.pillar("Trusted information", "/trust")},
 	}
+	routes = append(routes, u.accountRoutes()...)
+	routes = append(routes, u.directoryRoutes()...)
+	routes = append(routes, u.adminRoutes()...)
+	routes = append(routes, u.jobsRoutes()...)
 	return append(routes, u.Extra...)
 }
 
 type recentItem struct {
-	When                   time.Time
+	When                  time.Time
 	Actor, Action, Object string
 }
 

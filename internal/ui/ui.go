@@ -20,7 +20,9 @@ import (
 	"bulwark/internal/directory"
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/httpx"
+	"bulwark/internal/platform/jobs"
 	"bulwark/internal/platform/mail"
+	"bulwark/internal/platform/secrets"
 	"bulwark/internal/ui/web"
 )
 
@@ -32,6 +34,8 @@ type UI struct {
 	Auth      *access.Authenticator
 	Mail      mail.Sender
 	Outbox    *mail.Catcher // demo mode's mail catcher; nil otherwise
+	Jobs      *jobs.Queue
+	Keys      *secrets.Keyring
 	Log       *slog.Logger
 	Version   string
 	AppURL    string

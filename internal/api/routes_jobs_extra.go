@@ -1,0 +1,5 @@
+package api
+
+import "bulwark/internal/access"
+
+func (a *API) jobsExtraRoutes() []access.Route { return nil }
