@@ -21,8 +21,8 @@ import (
 
 // Listener is one of Bulwark's servers.
 type Listener struct {
-	Name    string // app, simulation, public, metrics
-	Addr    string
+	Name      string // app, simulation, public, metrics
+	Addr      string
 	Handler   http.Handler
 	TLSConfig *tls.Config // serve TLS when set
 }

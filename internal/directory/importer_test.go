@@ -169,4 +169,5 @@ func BenchmarkImportPeople100k(b *testing.B) {
 		})
 	}
 }
+
 const benchRows = 100_000
