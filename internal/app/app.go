@@ -16,6 +16,7 @@ import (
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/config"
 	"bulwark/internal/platform/database"
+	"bulwark/internal/platform/jobs"
 	"bulwark/internal/platform/secrets"
 )
 
@@ -31,6 +32,7 @@ type App struct {
 	Audit     *audit.Log
 	Directory *directory.Store
 	Accounts  *accounts.Service
+	Jobs      *jobs.Queue
 }
 
 // NewLogger makes the process logger from the configuration.
@@ -81,6 +83,7 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.Jobs = jobs.New(a.DB, a.Log, a.Audit, jobOwner())
 	a.Directory = directory.NewStore(a.DB, a.Audit)
 	a.Accounts = accounts.NewService(a.DB, a.Audit, a.Keys, accounts.Policy{
 		LockoutAttempts: cfg.LockoutAttempts, LockoutDuration: cfg.LockoutDuration,
@@ -92,6 +95,15 @@ func (a *App) init(ctx context.Context) error {
 		a.Log.Info("added the local election authorities", "organisations", n)
 	}
 	return nil
+}
+
+// jobOwner names this process in job leases: host and process id.
+func jobOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "bulwark"
+	}
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
 }
 
 // Close writes the audit chain head and closes storage.

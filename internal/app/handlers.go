@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"bulwark/internal/access"
 	"bulwark/internal/api"
@@ -11,6 +13,7 @@ import (
 	"bulwark/internal/platform/config"
 	"bulwark/internal/platform/httpx"
 	"bulwark/internal/platform/mail"
+	"bulwark/internal/platform/outbound"
 	"bulwark/internal/ui"
 )
 
@@ -33,16 +36,34 @@ func (a *App) BuildEdges(sender mail.Sender, outbox *mail.Catcher) (*Edges, erro
 		Accounts:       a.Accounts,
 		Log:            a.Log,
 		TrustedProxies: cfg.TrustedProxies,
-		SecureCookies:  cfg.TLSCert != "",
-		RequireMFA:     true,
+		// Behind a TLS-terminating proxy the app URL says https.
+		SecureCookies: cfg.TLSCert != "" || strings.HasPrefix(cfg.AppURL, "https://"),
+		RequireMFA:    true,
+	}
+	// Links in mail are built from the configured app URL, never from a
+	// request's Host header (which a sender of a reset request controls).
+	appURL := cfg.AppURL
+	if appURL == "" && config.Enabled(cfg.AppAddr) {
+		scheme := "http"
+		if cfg.TLSCert != "" {
+			scheme = "https"
+		}
+		appURL = scheme + "://" + cfg.AppAddr
 	}
 	u := &ui.UI{Directory: a.Directory, Accounts: a.Accounts, Audit: a.Audit, Auth: auth, Mail: sender, Outbox: outbox,
-		Log: a.Log, Version: Version, AppURL: cfg.AppURL}
+		Jobs: a.Jobs, Keys: a.Keys, Config: cfg, Log: a.Log, Version: Version, AppURL: appURL}
 	if err := u.Parse(); err != nil {
 		return nil, err
 	}
+	if cfg.OIDCIssuer != "" {
+		sso, err := ui.NewOIDC(cfg, a.Accounts, outbound.NewDialer(outbound.Policy{Allow: cfg.OutboundAllow}).HTTPClient(30*time.Second))
+		if err != nil {
+			return nil, err
+		}
+		u.SSO = sso
+	}
 	auth.RenderHTMLError = u.RenderError
-	ap := &api.API{Directory: a.Directory, Accounts: a.Accounts, Audit: a.Audit, Auth: auth, Version: Version}
+	ap := &api.API{Directory: a.Directory, Accounts: a.Accounts, Audit: a.Audit, Auth: auth, Jobs: a.Jobs, Version: Version}
 	return &Edges{Auth: auth, UI: u, API: ap}, nil
 }
 

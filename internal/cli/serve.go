@@ -73,6 +73,15 @@ func serve(ctx context.Context, e *Env) error {
 	defer stopBackground()
 	go a.Audit.KeepHead(bg, 10*time.Second)
 	go a.PruneSessions(bg, 10*time.Minute)
+	// Background jobs: at shutdown they get a grace period to finish, then
+	// are handed back to the queue; a killed process's leases expire.
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if cfg.JobWorkers > 0 {
+			a.Jobs.Run(bg, cfg.JobWorkers)
+		}
+	}()
 
 	err = app.Run(ctx, listeners, metrics, 15*time.Second, func(name, addr string) {
 		log.Info("listening", "listener", name, "addr", addr)
@@ -85,6 +94,7 @@ func serve(ctx context.Context, e *Env) error {
 		}
 	})
 	stopBackground()
+	<-jobsDone
 	log.Info("stopped")
 	return err
 }

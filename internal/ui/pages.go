@@ -61,6 +61,9 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if p.Can(accounts.PermUsersRead) {
 		d.Users, _ = u.Accounts.CountUsers(ctx)
 	}
+	if p.Can(accounts.PermJobsRead) && u.Jobs != nil {
+		d.PendingJobs, _ = u.Jobs.Pending(ctx)
+	}
 	if p.Can(accounts.PermAuditRead) {
 		entries, err := u.Audit.List(ctx, audit.Filter{Limit: 8})
 		if err != nil {

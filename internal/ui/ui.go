@@ -19,6 +19,7 @@ import (
 	"bulwark/internal/accounts"
 	"bulwark/internal/directory"
 	"bulwark/internal/platform/audit"
+	"bulwark/internal/platform/config"
 	"bulwark/internal/platform/httpx"
 	"bulwark/internal/platform/jobs"
 	"bulwark/internal/platform/mail"
@@ -39,7 +40,8 @@ type UI struct {
 	Log       *slog.Logger
 	Version   string
 	AppURL    string
-	SSO       SSO // nil when single sign-on is not configured
+	Config    config.Config // the running configuration, shown read-only on the settings page
+	SSO       SSO           // nil when single sign-on is not configured
 
 	// Extra routes other parts of the product add (jobs page, pillars).
 	Extra []access.Route

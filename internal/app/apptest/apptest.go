@@ -65,6 +65,7 @@ func New(t testing.TB, d database.Dialect, opts ...Option) *Env {
 	}
 	srv := httptest.NewServer(a.AppHandler(edges, app.NewMetrics()))
 	t.Cleanup(srv.Close)
+	edges.UI.AppURL = srv.URL // links in mail point at this test server
 	return &Env{T: t, App: a, Edges: edges, Server: srv, URL: srv.URL, Outbox: outbox}
 }
 

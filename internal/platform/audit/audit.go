@@ -334,7 +334,9 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
 	if f.Action != "" {
-		add("action LIKE $%d", strings.ReplaceAll(f.Action, "%", "")+"%")
+		// A prefix match: LIKE's wildcards in what the user typed are literal.
+		esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Action)
+		add(`action LIKE $%d ESCAPE '\'`, esc+"%")
 	}
 	if f.ObjectType != "" {
 		add("object_type = $%d", f.ObjectType)

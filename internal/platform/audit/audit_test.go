@@ -131,3 +131,22 @@ func TestListFilters(t *testing.T) {
 		}
 	})
 }
+
+func TestActionFilterTreatsWildcardsLiterally(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		l, _ := audit.Open(db, t.TempDir(), "")
+		l.RecordNow(ctx, audit.Entry{Actor: "cli", Action: "user.create"})
+		l.RecordNow(ctx, audit.Entry{Actor: "cli", Action: "user_x.create"})
+		got, err := l.List(ctx, audit.Filter{Action: "user_"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Action != "user_x.create" {
+			t.Fatalf("user_ matched %+v", got)
+		}
+		if got, _ := l.List(ctx, audit.Filter{Action: "%"}); len(got) != 0 {
+			t.Fatalf("%% matched %d entries", len(got))
+		}
+	})
+}

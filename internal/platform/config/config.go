@@ -44,6 +44,8 @@ type Config struct {
 
 	Demo bool
 
+	JobWorkers int // background jobs run at once by this process; 0 runs none here
+
 	LogLevel  string // debug, info, warn, error
 	LogFormat string // text or json
 
@@ -81,6 +83,7 @@ func Defaults() Config {
 		LockoutAttempts: 5,
 		LockoutDuration: 15 * time.Minute,
 		SMTPPort:        587,
+		JobWorkers:      4,
 		SMTPTLS:         "starttls",
 	}
 }
@@ -107,6 +110,7 @@ func fields() []field {
 		{name: "trusted-proxies", usage: "comma-separated CIDRs whose X-Forwarded-For is believed", value: func(c *Config) flag.Value { return (*prefixList)(&c.TrustedProxies) }},
 		{name: "outbound-allow", usage: "comma-separated private CIDRs that server-side requests may reach", value: func(c *Config) flag.Value { return (*prefixList)(&c.OutboundAllow) }},
 		{name: "demo", usage: "fill an empty data folder with a demo state and print the admin's one-time password", value: func(c *Config) flag.Value { return (*boolValue)(&c.Demo) }},
+		{name: "job-workers", usage: "background jobs this process runs at once (0: none, for an instance that only serves pages)", value: func(c *Config) flag.Value { return (*intValue)(&c.JobWorkers) }},
 		{name: "log-level", usage: "debug, info, warn or error", value: func(c *Config) flag.Value { return (*stringValue)(&c.LogLevel) }},
 		{name: "log-format", usage: "text or json", value: func(c *Config) flag.Value { return (*stringValue)(&c.LogFormat) }},
 		{name: "session-idle", usage: "sign out after this long without activity", value: func(c *Config) flag.Value { return (*durationValue)(&c.SessionIdle) }},
@@ -292,6 +296,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionIdle <= 0 || c.SessionAbsolute <= 0 || c.SessionIdle > c.SessionAbsolute {
 		errs = append(errs, errors.New("session-idle and session-absolute must be positive, idle no longer than absolute"))
+	}
+	if c.JobWorkers < 0 || c.JobWorkers > 256 {
+		errs = append(errs, fmt.Errorf("job-workers: %d is not between 0 and 256", c.JobWorkers))
 	}
 	if c.LockoutAttempts < 1 {
 		errs = append(errs, errors.New("lockout-attempts must be at least 1"))

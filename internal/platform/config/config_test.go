@@ -77,7 +77,10 @@ func sampleValue(name string) string {
 	switch name {
 	case "demo":
 		return "true"
-	case "smtp-port", "lockout-attempts":
+	case "smtp-port", "lockout-attempts", "job-workers":
+		if name == "job-workers" {
+			return "9"
+		}
 		return "2525"
 	case "session-idle", "session-absolute", "lockout-duration":
 		return "13h"

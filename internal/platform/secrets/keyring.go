@@ -74,8 +74,9 @@ func checkKeyID(id string) error {
 }
 
 // Keyring holds the keys secrets are sealed with. The last key is the primary:
-// new values use it, older keys only decrypt. A Keyring is safe for concurrent
-// use.
+// new values use it, older keys only decrypt. Make one with LoadKeyring,
+// ParseKeyring or NewKeyring; the zero Keyring holds no keys and refuses to
+// encrypt. A Keyring is safe for concurrent use.
 type Keyring struct {
 	mu   sync.RWMutex
 	keys []key // oldest first
@@ -123,9 +124,24 @@ func hasID(keys []key, id string) bool {
 
 // PrimaryKeyID names the key new values are encrypted with.
 func (r *Keyring) PrimaryKeyID() string {
+	k, err := r.primary()
+	if err != nil {
+		return ""
+	}
+	return k.id
+}
+
+// errNoKeys guards against a zero Keyring rather than a configuration error:
+// every constructor refuses to return an empty keyring.
+var errNoKeys = errors.New("keyring holds no keys")
+
+func (r *Keyring) primary() (key, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.keys[len(r.keys)-1].id
+	if len(r.keys) == 0 {
+		return key{}, errNoKeys
+	}
+	return r.keys[len(r.keys)-1], nil
 }
 
 // KeyIDs lists the ids of all keys, oldest first.
@@ -152,9 +168,10 @@ func (r *Keyring) GoString() string { return r.String() }
 // but must be given again to Decrypt; pass where the value lives (for example
 // "smtp_profiles.password:42") so a value copied to another row is refused.
 func (r *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
-	r.mu.RLock()
-	k := r.keys[len(r.keys)-1]
-	r.mu.RUnlock()
+	k, err := r.primary()
+	if err != nil {
+		return "", fmt.Errorf("encrypt secret: %w", err)
+	}
 	return seal(k, plaintext, associatedData)
 }
 
@@ -232,9 +249,10 @@ func (r *Keyring) Reencrypt(value string, associatedData []byte) (string, bool, 
 	if err != nil {
 		return "", false, err
 	}
-	r.mu.RLock()
-	primary := r.keys[len(r.keys)-1]
-	r.mu.RUnlock()
+	primary, err := r.primary()
+	if err != nil {
+		return "", false, fmt.Errorf("reencrypt secret: %w", err)
+	}
 	if id == primary.id {
 		return value, false, nil
 	}

@@ -205,3 +205,16 @@ func TestKeyIDs(t *testing.T) {
 		t.Errorf("PrimaryKeyID = %s, want new", got)
 	}
 }
+
+func TestZeroKeyringRefusesToEncrypt(t *testing.T) {
+	var r Keyring
+	if _, err := r.Encrypt([]byte("pw"), nil); !errors.Is(err, errNoKeys) {
+		t.Errorf("Encrypt = %v, want errNoKeys", err)
+	}
+	if _, err := r.Decrypt("v1:k1:AAAA", nil); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("Decrypt = %v, want ErrUnknownKey", err)
+	}
+	if id := r.PrimaryKeyID(); id != "" {
+		t.Errorf("PrimaryKeyID = %q, want empty", id)
+	}
+}

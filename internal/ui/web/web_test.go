@@ -30,6 +30,7 @@ type testPage struct {
 type loginData struct {
 	SSOEnabled bool
 	Error      string
+	Next       string
 }
 
 type activity struct {
@@ -99,7 +100,7 @@ func TestPagesRender(t *testing.T) {
 			page:   "login",
 			layout: LayoutPublic,
 			data: testPage{Title: "Sign in", Version: "1.2.3",
-				Data: loginData{SSOEnabled: true, Error: "That email address and password do not match."}},
+				Data: loginData{SSOEnabled: true, Error: "That email address and password do not match.", Next: "/directory/people"}},
 			want: []string{
 				`<html lang="en">`, `<title>Sign in | Bulwark</title>`,
 				`An official website of the State`, `href="#main-content"`, `<main class="bw-public__main" id="main-content"`,
