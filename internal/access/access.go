@@ -154,7 +154,11 @@ func (a *Authenticator) Wrap(rt Route) http.Handler {
 			if !rt.API && stage != rt.Stage {
 				switch stage {
 				case StageMFA:
-					http.Redirect(w, r, "/login/mfa?next="+url.QueryEscape(safeNext(r.URL.RequestURI())), http.StatusSeeOther)
+					target := "/login/mfa"
+					if r.Method == http.MethodGet {
+						target += "?next=" + url.QueryEscape(safeNext(r.URL.RequestURI()))
+					}
+					http.Redirect(w, r, target, http.StatusSeeOther)
 					return
 				case StagePassword:
 					http.Redirect(w, r, "/account/password/new", http.StatusSeeOther)

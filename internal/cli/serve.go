@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -40,6 +41,18 @@ func serve(ctx context.Context, e *Env) error {
 		log.Info("no system mail server configured: mail is kept in the outbox page (Administration, Mail outbox)")
 	}
 
+	// Check the addresses are free before the demo prints a one-time
+	// password: a port clash after it would lose the password.
+	for _, addr := range []string{cfg.AppAddr, cfg.SimAddr, cfg.PublicAddr, cfg.MetricsAddr} {
+		if !config.Enabled(addr) {
+			continue
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s: %w", addr, err)
+		}
+		ln.Close()
+	}
 	if cfg.Demo {
 		if err := app.SeedDemo(ctx, a, e.Out); err != nil {
 			return fmt.Errorf("demo: %w", err)

@@ -211,7 +211,6 @@ func parsePeopleCSV(r io.Reader, rep *ImportReport) ([]*importRow, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -224,6 +223,7 @@ func parsePeopleCSV(r io.Reader, rep *ImportReport) ([]*importRow, error) {
 			}
 			return nil, fmt.Errorf("%w: %v", ErrBadFile, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}

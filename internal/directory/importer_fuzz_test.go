@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -99,6 +100,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// importWithoutPanic runs the import, failing the test (rather than ending
+// the whole test binary) when it panics.
+func importWithoutPanic(t *testing.T, s *Store, data []byte) (rep ImportReport, err error) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("ImportPeople panicked on %q: %v\n%s", data, p, debug.Stack())
+		}
+	}()
+	return s.ImportPeople(context.Background(), audit.System, bytes.NewReader(data), ImportOptions{BatchSize: 3})
+}
+
 // FuzzImportPeople feeds arbitrary files to the importer on a fresh SQLite
 // database each time. It must never panic; its counts must add up to the
 // rows it read; and a row it reports as failed must have written nothing,
@@ -144,7 +157,7 @@ func FuzzImportPeople(f *testing.F) {
 			t.Fatal(err)
 		}
 		s := NewStore(db, l)
-		rep, err := s.ImportPeople(ctx, audit.System, bytes.NewReader(data), ImportOptions{BatchSize: 3})
+		rep, err := importWithoutPanic(t, s, data)
 		if err != nil {
 			if !errors.Is(err, ErrBadFile) {
 				t.Fatalf("import failed other than as a bad file: %v", err)

@@ -61,7 +61,7 @@ func TestDirectoryPagesInABrowser(t *testing.T) {
 	// Create a group of chosen people and paste addresses into it.
 	browsertest.Do(t, ctx, chromedp.Navigate(e.URL+"/directory/groups/new"),
 		chromedp.SetValue(chromedp.CSS("#name"), "Browser pilot"),
-		chromedp.Click(chromedp.CSS("#kind-static"), chromedp.ByQuery))
+		chromedp.Click(chromedp.CSS("#kind-static")))
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`main form button[type="submit"]`))); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestDirectoryPagesInABrowser(t *testing.T) {
 	if err := os.WriteFile(file, []byte("email,time_zone\nok@example.org,\nbad@example.org,Mars/Olympus\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.Do(t, ctx, chromedp.Navigate(e.URL+"/directory/import"), chromedp.SetUploadFiles(`#file`, []string{file}, chromedp.ByQuery))
+	browsertest.Do(t, ctx, chromedp.Navigate(e.URL+"/directory/import"), chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{file}))
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action="/directory/import"] button[type="submit"]`))); err != nil {
 		t.Fatal(err)
 	}

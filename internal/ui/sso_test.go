@@ -115,7 +115,7 @@ func TestSingleSignOn(t *testing.T) {
 		resp, body := ssoDance(t, e, m, c, &mockoidc.MockUser{Subject: "sub-casey", Email: u.Email, EmailVerified: true}, nil)
 		acctWantRedirect(t, resp, body, "/login/mfa?next=%2Faccount")
 		resp, body = e.Do(c, "GET", "/account", "", nil)
-		acctWantRedirect(t, resp, body, "/login/mfa")
+		acctWantRedirect(t, resp, body, "/login/mfa?next=%2Faccount")
 		resp, body = e.PostForm(c, "/login/mfa", url.Values{"code": {acctCode(t, secret, time.Now())}, "next": {"/account"}})
 		acctWantRedirect(t, resp, body, "/account")
 		resp, body = e.Do(c, "GET", "/account", "", nil)

@@ -225,10 +225,17 @@ func readHead(path string) (head, error) {
 	return h, nil
 }
 
+// writeFileAtomic replaces path with data through a temporary file of its
+// own, so that two processes writing the head at once never mix their files.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // gone after the rename; removes it after a failure
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
@@ -247,8 +254,8 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 
 // Problem is one break in the chain that Verify found.
 type Problem struct {
-	EntryID int64
-	Reason  string
+	EntryID int64  `json:"entry_id,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 // Report is what Verify found.

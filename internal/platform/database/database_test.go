@@ -2,6 +2,8 @@ package database_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"bulwark/internal/platform/database"
@@ -84,4 +86,23 @@ func TestTimesRoundTrip(t *testing.T) {
 			t.Fatalf("stored %v, read %v", now, got)
 		}
 	})
+}
+
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#b?c d%20")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := database.Open(ctx, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := os.Stat(filepath.Join(dir, "bulwark.db")); err != nil {
+		t.Fatalf("the database is not where it was asked to be: %v", err)
+	}
 }
