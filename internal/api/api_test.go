@@ -3,6 +3,9 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
 	"strings"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 	"bulwark/internal/app/apptest"
 	"bulwark/internal/directory"
 	"bulwark/internal/platform/audit"
+	"bulwark/internal/platform/database"
 )
 
 func TestPeopleNeedAToken(t *testing.T) {
@@ -132,3 +136,45 @@ func itoa(i int) string {
 }
 
 func jsonNumber(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestBasicAuthTakesATokenAsPassword(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		tok := e.Token(e.User(accounts.RoleAnalyst, 0))
+		for _, tc := range []struct {
+			user, pass string
+			want       int
+		}{
+			{"taxii-client", tok, 200},
+			{"", tok, 200},
+			{"taxii-client", apptest.Password, 401}, // a user's password is not an API credential
+			{"taxii-client", tok + "x", 401},
+		} {
+			req, _ := http.NewRequest("GET", e.URL+"/api/v1/me", nil)
+			req.SetBasicAuth(tc.user, tc.pass)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("basic %q/%.8s…: %d, want %d", tc.user, tc.pass, resp.StatusCode, tc.want)
+			}
+		}
+	})
+}
+
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	e := apptest.New(t, database.SQLite)
+	_, body := e.Do(nil, "GET", "/api/v1/openapi.json", "", nil)
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData([]byte(body))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document is not valid: %v", err)
+	}
+	if doc.OpenAPI != "3.1.0" || len(doc.Paths.Map()) < 20 {
+		t.Fatalf("version %s with %d paths", doc.OpenAPI, len(doc.Paths.Map()))
+	}
+}

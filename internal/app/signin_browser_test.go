@@ -114,4 +114,13 @@ func TestDemoFirstSignInAndEveryPage(t *testing.T) {
 	if text := browsertest.Text(t, ctx); !strings.Contains(text, "example.org") {
 		t.Errorf("the people page of the demo lists no one")
 	}
+	// Searching narrows the list as one types, without leaving the page.
+	browsertest.Get(t, ctx, chromedp.Evaluate[bool](`window.bwMarker = true`))
+	browsertest.Do(t, ctx, chromedp.SendKeys(chromedp.CSS("#people-q"), "admin@"))
+	browsertest.Get(t, ctx, chromedp.Poll[bool](`document.querySelector(".bw-dir-count").textContent.includes("match")`, chromedp.WithPollingTimeout(10*time.Second)))
+	still := browsertest.Get(t, ctx, chromedp.Evaluate[bool](`window.bwMarker === true && location.search.includes("q=admin")`))
+	count := browsertest.Get(t, ctx, chromedp.Text(chromedp.CSS(".bw-dir-count")))
+	if !still || !strings.HasPrefix(strings.TrimSpace(count), "1 ") {
+		t.Errorf("live search: same page %v, count %q", still, count)
+	}
 }
