@@ -236,7 +236,9 @@ func (a *Authenticator) signIn(r *http.Request, api bool) (*accounts.Principal, 
 		return p, StageMFA, nil
 	case u.MustChangePassword:
 		return p, StagePassword, nil
-	case a.RequireMFA && !u.MFAEnabled:
+	case a.RequireMFA && !u.MFAEnabled && !sess.MFAVerified:
+		// A session is verified without the app's own code only when single
+		// sign-on's provider vouched for a second factor.
 		return p, StageEnrol, nil
 	}
 	return p, StageFull, nil

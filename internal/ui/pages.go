@@ -69,12 +69,25 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		names := map[int64]string{}
 		for _, e := range entries {
 			obj := e.ObjectType
 			if e.ObjectID != "" {
 				obj += " " + e.ObjectID
 			}
-			d.Recent = append(d.Recent, recentItem{When: e.At, Actor: e.Actor, Action: e.Action, Object: obj})
+			who := e.Actor
+			if e.ActorUserID != 0 {
+				// The log keeps ids, not names; the page shows who that is now.
+				if _, ok := names[e.ActorUserID]; !ok {
+					if au, err := u.Accounts.User(ctx, e.ActorUserID); err == nil {
+						names[e.ActorUserID] = au.Name
+					}
+				}
+				if n := names[e.ActorUserID]; n != "" {
+					who = n
+				}
+			}
+			d.Recent = append(d.Recent, recentItem{When: e.At, Actor: who, Action: e.Action, Object: obj})
 		}
 	}
 	return u.render(w, r, 200, "dashboard", Page{Title: "Dashboard", Active: "/", Data: d})

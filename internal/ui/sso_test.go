@@ -136,6 +136,22 @@ func TestSingleSignOn(t *testing.T) {
 		if resp, body := e.Do(c, "GET", "/account", "", nil); resp.StatusCode != 200 {
 			t.Fatalf("account page after SSO with amr=mfa: %d %.300s", resp.StatusCode, body)
 		}
+		// A user who never set up the app's code is not sent to set it up
+		// when the provider vouched for a second factor...
+		nv := acctWithoutMFA(t, e, accounts.RoleAuditor)
+		c2 := e.Anonymous()
+		resp, body = ssoDance(t, e, m, c2, amrUser{&mockoidc.MockUser{Subject: "sub-noapp", Email: nv.Email, EmailVerified: true}, []string{"mfa"}}, nil)
+		acctWantRedirect(t, resp, body, "/account")
+		if resp, body := e.Do(c2, "GET", "/account", "", nil); resp.StatusCode != 200 {
+			t.Fatalf("SSO with amr=mfa, no app code: %d %.300s", resp.StatusCode, body)
+		}
+		// ...and is when it did not.
+		nv2 := acctWithoutMFA(t, e, accounts.RoleAuditor)
+		c3 := e.Anonymous()
+		ssoDance(t, e, m, c3, amrUser{&mockoidc.MockUser{Subject: "sub-noapp2", Email: nv2.Email, EmailVerified: true}, []string{"pwd"}}, nil)
+		resp, body = e.Do(c3, "GET", "/account", "", nil)
+		acctWantRedirect(t, resp, body, "/account/mfa/setup")
+
 		// ...but "pwd" alone is not a second factor.
 		w, _, _ := acctEnrolled(t, e, accounts.RoleLeader)
 		resp, body = ssoDance(t, e, m, e.Anonymous(), amrUser{&mockoidc.MockUser{Subject: "sub-erin", Email: w.Email, EmailVerified: true}, []string{"pwd"}}, nil)
@@ -183,8 +199,8 @@ func TestSingleSignOn(t *testing.T) {
 				t.Errorf("%s: the browser is signed in (%d to %q)", tc.name, resp.StatusCode, resp.Header.Get("Location"))
 			}
 		}
-		if n, _ := e.App.Accounts.CountUsers(ctx); n != 3 {
-			t.Errorf("%d users, want 3: single sign-on made users without a default role", n)
+		if n, _ := e.App.Accounts.CountUsers(ctx); n != 5 { // the five made above
+			t.Errorf("%d users, want 5: single sign-on made users without a default role", n)
 		}
 
 		// The callback only works in the browser that started the sign-in.
