@@ -85,7 +85,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Jobs = jobs.New(a.DB, a.Log, a.Audit, jobOwner())
 	a.Directory = directory.NewStore(a.DB, a.Audit)
-	a.Accounts = accounts.NewService(a.DB, a.Audit, a.Keys, accounts.Policy{
+	a.Accounts = accounts.NewService(a.DB, a.Audit, newLiveKeys(cfg.Data, cfg.SecretKeys, a.Keys), accounts.Policy{
 		LockoutAttempts: cfg.LockoutAttempts, LockoutDuration: cfg.LockoutDuration,
 		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute,
 	})

@@ -38,7 +38,12 @@ func keysRotate(ctx context.Context, e *Env) error {
 			rep.KeyID, filepath.Join(e.Config.Data, secrets.KeyFileName))
 	}
 	fmt.Fprintf(e.Out, "Re-encrypted %d of %d stored %s with key %s.\n", rep.Moved, rep.Values, plural(rep.Values, "secret", "secrets"), rep.KeyID)
-	fmt.Fprintln(e.Out, "Restart every running bulwark serve now: until it restarts it does not know the new key. Then take a new backup (bulwark backup): older backups do not hold this key.")
+	if fromEnv {
+		fmt.Fprintln(e.Out, "Restart every running bulwark serve with the new keys in its environment.")
+	} else {
+		fmt.Fprintln(e.Out, "A bulwark serve on this data folder picks the new key up by itself; copy the key file to the data folder of every other instance.")
+	}
+	fmt.Fprintln(e.Out, "Then take a new backup (bulwark backup): older backups do not hold this key.")
 	if len(rep.Unreadable) > 0 {
 		for _, p := range rep.Unreadable {
 			fmt.Fprintf(e.Out, "  could not open %s\n", p)
