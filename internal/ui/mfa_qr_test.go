@@ -23,7 +23,8 @@ import (
 func TestSetupQRCodeHoldsTheSecret(t *testing.T) {
 	e := apptest.New(t, database.SQLite)
 	u := acctWithoutMFA(t, e, accounts.RoleAnalyst)
-	resp, body := e.Do(e.Browser(u), "GET", "/account/mfa/setup", "", nil)
+	c, _ := acctPasswordSignIn(t, e, u, "/")
+	resp, body := e.Do(c, "GET", "/account/mfa/setup", "", nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("set-up page: %d", resp.StatusCode)
 	}
