@@ -12,18 +12,21 @@ import (
 
 // OrganisationInput is the body that creates or changes an organisation.
 type OrganisationInput struct {
-	Name       string            `json:"name"`
-	ShortName  string            `json:"short_name,omitempty"`
-	Kind       directory.OrgKind `json:"kind"`
-	ParentID   int64             `json:"parent_id,omitempty"`
-	Domain     string            `json:"domain,omitempty"`
-	CountyFIPS string            `json:"county_fips,omitempty"`
-	Authority  string            `json:"authority,omitempty"`
+	Name      string            `json:"name"`
+	ShortName string            `json:"short_name,omitempty"`
+	Kind      directory.OrgKind `json:"kind"`
+	ParentID  int64             `json:"parent_id,omitempty"`
+	Domain    string            `json:"domain,omitempty"`
+	// DomainConfirmed: the domain is confirmed as the organisation's own
+	// and may be published on the public site.
+	DomainConfirmed bool   `json:"domain_confirmed,omitempty"`
+	CountyFIPS      string `json:"county_fips,omitempty"`
+	Authority       string `json:"authority,omitempty"`
 }
 
 func (in OrganisationInput) organisation(id int64) directory.Organisation {
 	return directory.Organisation{ID: id, Name: in.Name, ShortName: in.ShortName, Kind: in.Kind, ParentID: in.ParentID,
-		Domain: in.Domain, CountyFIPS: in.CountyFIPS, Authority: in.Authority}
+		Domain: in.Domain, DomainConfirmed: in.DomainConfirmed, CountyFIPS: in.CountyFIPS, Authority: in.Authority}
 }
 
 // Served lists the organisations one serves.

@@ -125,6 +125,11 @@ func (a *App) PublicHandler() http.Handler {
 	mux.Handle("GET /static/", ui.Static())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		orgs, err := a.Directory.ListOrganisations(r.Context(), directory.OrgFilter{Kind: directory.KindLocalElectionAuthority, Limit: 1000})
+		for i := range orgs {
+			if !orgs[i].DomainConfirmed {
+				orgs[i].Domain = "" // a registry suggestion is not published until confirmed
+			}
+		}
 		if err != nil {
 			http.Error(w, "The site is not available right now.", http.StatusServiceUnavailable)
 			return

@@ -77,17 +77,20 @@ func (k OrgKind) Valid() bool {
 
 // Organisation is an agency, authority or partner.
 type Organisation struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	ShortName  string    `json:"short_name,omitempty"`
-	Kind       OrgKind   `json:"kind"`
-	ParentID   int64     `json:"parent_id,omitempty"`
-	ExternalID string    `json:"external_id,omitempty"`
-	Domain     string    `json:"domain,omitempty"`
-	CountyFIPS string    `json:"county_fips,omitempty"`
-	Authority  string    `json:"authority,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         int64   `json:"id"`
+	Name       string  `json:"name"`
+	ShortName  string  `json:"short_name,omitempty"`
+	Kind       OrgKind `json:"kind"`
+	ParentID   int64   `json:"parent_id,omitempty"`
+	ExternalID string  `json:"external_id,omitempty"`
+	Domain     string  `json:"domain,omitempty"`
+	// DomainConfirmed says an administrator confirmed Domain is the
+	// organisation's own; only confirmed domains are published.
+	DomainConfirmed bool      `json:"domain_confirmed"`
+	CountyFIPS      string    `json:"county_fips,omitempty"`
+	Authority       string    `json:"authority,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 func (o *Organisation) normalise() error {
@@ -109,14 +112,17 @@ func (o *Organisation) normalise() error {
 	if o.Domain != "" && (strings.ContainsAny(o.Domain, " /@:") || !strings.Contains(o.Domain, ".")) {
 		return fmt.Errorf("%w: %q is not a domain name", ErrInvalid, o.Domain)
 	}
+	if o.Domain == "" {
+		o.DomainConfirmed = false
+	}
 	return nil
 }
 
-const orgColumns = `id, name, short_name, kind, COALESCE(parent_id, 0), COALESCE(external_id, ''), domain, county_fips, authority, created_at, updated_at`
+const orgColumns = `id, name, short_name, kind, COALESCE(parent_id, 0), COALESCE(external_id, ''), domain, domain_confirmed, county_fips, authority, created_at, updated_at`
 
 func scanOrg(row interface{ Scan(...any) error }) (Organisation, error) {
 	var o Organisation
-	err := row.Scan(&o.ID, &o.Name, &o.ShortName, &o.Kind, &o.ParentID, &o.ExternalID, &o.Domain, &o.CountyFIPS, &o.Authority, &o.CreatedAt, &o.UpdatedAt)
+	err := row.Scan(&o.ID, &o.Name, &o.ShortName, &o.Kind, &o.ParentID, &o.ExternalID, &o.Domain, &o.DomainConfirmed, &o.CountyFIPS, &o.Authority, &o.CreatedAt, &o.UpdatedAt)
 	return o, err
 }
 
@@ -153,9 +159,9 @@ func (s *Store) CreateOrganisation(ctx context.Context, by audit.Actor, o Organi
 func insertOrganisation(ctx context.Context, q database.Querier, o Organisation) (Organisation, error) {
 	now := database.Now()
 	o.CreatedAt, o.UpdatedAt = now, now
-	err := q.QueryRowContext(ctx, `INSERT INTO organisations (name, short_name, kind, parent_id, external_id, domain, county_fips, authority, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		o.Name, o.ShortName, o.Kind, nullInt(o.ParentID), nullString(o.ExternalID), o.Domain, o.CountyFIPS, o.Authority, now, now).Scan(&o.ID)
+	err := q.QueryRowContext(ctx, `INSERT INTO organisations (name, short_name, kind, parent_id, external_id, domain, domain_confirmed, county_fips, authority, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		o.Name, o.ShortName, o.Kind, nullInt(o.ParentID), nullString(o.ExternalID), o.Domain, o.DomainConfirmed, o.CountyFIPS, o.Authority, now, now).Scan(&o.ID)
 	if database.IsUniqueViolation(err) {
 		return o, fmt.Errorf("%w: an organisation named %q already exists", database.ErrConflict, o.Name)
 	}
@@ -189,8 +195,8 @@ func (s *Store) UpdateOrganisation(ctx context.Context, by audit.Actor, o Organi
 			}
 		}
 		o.UpdatedAt = database.Now()
-		res, err := tx.ExecContext(ctx, `UPDATE organisations SET name = $1, short_name = $2, kind = $3, parent_id = $4, domain = $5, county_fips = $6, authority = $7, updated_at = $8 WHERE id = $9`,
-			o.Name, o.ShortName, o.Kind, nullInt(o.ParentID), o.Domain, o.CountyFIPS, o.Authority, o.UpdatedAt, o.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE organisations SET name = $1, short_name = $2, kind = $3, parent_id = $4, domain = $5, domain_confirmed = $6, county_fips = $7, authority = $8, updated_at = $9 WHERE id = $10`,
+			o.Name, o.ShortName, o.Kind, nullInt(o.ParentID), o.Domain, o.DomainConfirmed, o.CountyFIPS, o.Authority, o.UpdatedAt, o.ID)
 		if database.IsUniqueViolation(err) {
 			return fmt.Errorf("%w: an organisation named %q already exists", database.ErrConflict, o.Name)
 		}
@@ -200,7 +206,7 @@ func (s *Store) UpdateOrganisation(ctx context.Context, by audit.Actor, o Organi
 		if n, _ := res.RowsAffected(); n == 0 {
 			return database.ErrNotFound
 		}
-		return s.audit.Record(ctx, tx, by.Entry("organisation.update", "organisation", fmt.Sprint(o.ID), map[string]any{"kind": o.Kind, "parent_id": o.ParentID}))
+		return s.audit.Record(ctx, tx, by.Entry("organisation.update", "organisation", fmt.Sprint(o.ID), map[string]any{"kind": o.Kind, "parent_id": o.ParentID, "domain_confirmed": o.DomainConfirmed}))
 	})
 	if err != nil {
 		return o, err
@@ -228,11 +234,13 @@ func (s *Store) OrganisationByName(ctx context.Context, name string) (Organisati
 
 // OrgFilter narrows ListOrganisations.
 type OrgFilter struct {
-	Kind    OrgKind
-	Query   string // in name or short name
-	OnlyID  int64  // restricts to one organisation (an organisation member's view)
-	AfterID int64  // keyset cursor
-	Limit   int
+	Kind OrgKind
+	// ConfirmedDomainOnly keeps organisations whose domain an administrator confirmed.
+	ConfirmedDomainOnly bool
+	Query               string // in name or short name
+	OnlyID              int64  // restricts to one organisation (an organisation member's view)
+	AfterID             int64  // keyset cursor
+	Limit               int
 }
 
 // ListOrganisations returns organisations ordered by id.
@@ -252,6 +260,9 @@ func (s *Store) ListOrganisations(ctx context.Context, f OrgFilter) ([]Organisat
 	}
 	if f.OnlyID != 0 {
 		add("id = $%d", f.OnlyID)
+	}
+	if f.ConfirmedDomainOnly {
+		where = append(where, "domain_confirmed = TRUE AND domain <> ''")
 	}
 	if f.AfterID != 0 {
 		add("id > $%d", f.AfterID)

@@ -176,6 +176,7 @@ type dirOrgFormData struct {
 	New                                            bool
 	ID                                             int64
 	Name, ShortName, Domain, CountyFIPS, Authority string
+	DomainConfirmed                                bool
 	Kinds, Parents                                 []dirOption
 	Errors                                         map[string]string
 	Summary                                        []dirErrorItem
@@ -188,7 +189,7 @@ func (u *UI) dirOrgForm(w http.ResponseWriter, r *http.Request, status int, o di
 	if err != nil {
 		return err
 	}
-	d := dirOrgFormData{New: o.ID == 0, ID: o.ID, Name: o.Name, ShortName: o.ShortName, Domain: o.Domain, CountyFIPS: o.CountyFIPS, Authority: o.Authority,
+	d := dirOrgFormData{New: o.ID == 0, ID: o.ID, Name: o.Name, ShortName: o.ShortName, Domain: o.Domain, DomainConfirmed: o.DomainConfirmed, CountyFIPS: o.CountyFIPS, Authority: o.Authority,
 		Kinds: dirKindOptions(o.Kind), Parents: all.options(o.ParentID, o.ID), Errors: errs, Summary: dirErrorSummary(errs, dirOrgFieldOrder...)}
 	title := "New organisation"
 	if !d.New {
@@ -224,7 +225,8 @@ func (u *UI) dirOrgFromForm(r *http.Request, id int64) (directory.Organisation, 
 	}
 	f := r.PostForm
 	o := directory.Organisation{ID: id, Name: f.Get("name"), ShortName: f.Get("short_name"), Kind: directory.OrgKind(f.Get("kind")),
-		Domain: f.Get("domain"), CountyFIPS: strings.TrimSpace(f.Get("county_fips")), Authority: strings.TrimSpace(f.Get("authority"))}
+		Domain: f.Get("domain"), DomainConfirmed: f.Get("domain_confirmed") == "1",
+		CountyFIPS: strings.TrimSpace(f.Get("county_fips")), Authority: strings.TrimSpace(f.Get("authority"))}
 	errs := map[string]string{}
 	if p := strings.TrimSpace(f.Get("parent_id")); p != "" {
 		pid, err := strconv.ParseInt(p, 10, 64)
