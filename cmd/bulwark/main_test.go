@@ -810,6 +810,10 @@ func TestConfiguredPasswordsStayOutOfTheDatabase(t *testing.T) {
 			// The SMTP password is used: a reset link goes out through the
 			// server that requires it.
 			postForm(t, browser(), app, "/password/forgot", url.Values{"email": {"admin@sos.example.org"}})
+			// System mail leaves through the job queue: give the workers time.
+			for deadline := time.Now().Add(15 * time.Second); len(mailbox.messages()) == 0 && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+			}
 			if len(mailbox.messages()) != 1 {
 				t.Errorf("%d messages reached the mail server, want 1\n%s", len(mailbox.messages()), srv.stderr)
 			}

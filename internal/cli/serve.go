@@ -59,10 +59,13 @@ func serve(ctx context.Context, e *Env) error {
 		}
 	}
 
-	edges, err := a.BuildEdges(sender, outbox)
+	// System mail leaves through the job queue: pages answer at once, and a
+	// mail server that is down gets the message later.
+	edges, err := a.BuildEdges(a.QueueMail(sender), outbox)
 	if err != nil {
 		return err
 	}
+	edges.UI.MailDirect = sender
 	metrics := app.NewMetrics()
 	listeners := []app.Listener{
 		{Name: "app", Addr: cfg.AppAddr, Handler: a.AppHandler(edges, metrics)},

@@ -183,14 +183,20 @@ func (u *UI) adminChainHead(ctx context.Context) []adminSetting {
 // sender and says what the server answered.
 func (u *UI) adminSettingsTestMail(w http.ResponseWriter, r *http.Request) error {
 	p := access.PrincipalFrom(r.Context())
-	if u.Mail == nil {
+	// The test goes straight to the mail server, not through the queue, so
+	// the page can show the server's answer.
+	sender := u.MailDirect
+	if sender == nil {
+		sender = u.Mail
+	}
+	if sender == nil {
 		setFlash(w, "error", "System mail is not set up in this instance.")
 		http.Redirect(w, r, "/admin/settings", http.StatusSeeOther)
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
-	err := u.Mail.Send(ctx, mail.Message{
+	err := sender.Send(ctx, mail.Message{
 		To:      []string{p.User.Email},
 		Subject: "Bulwark test message",
 		Text: fmt.Sprintf("Hello %s,\n\nThis is a test message that you asked Bulwark to send from its settings page. "+

@@ -34,14 +34,17 @@ type UI struct {
 	Audit     *audit.Log
 	Auth      *access.Authenticator
 	Mail      mail.Sender
-	Outbox    *mail.Catcher // demo mode's mail catcher; nil otherwise
-	Jobs      *jobs.Queue
-	Keys      *secrets.Keyring
-	Log       *slog.Logger
-	Version   string
-	AppURL    string
-	Config    config.Config // the running configuration, shown read-only on the settings page
-	SSO       SSO           // nil when single sign-on is not configured
+	// MailDirect reaches the mail server without the job queue, for "send a
+	// test message"; Mail may queue.
+	MailDirect mail.Sender
+	Outbox     *mail.Catcher // demo mode's mail catcher; nil otherwise
+	Jobs       *jobs.Queue
+	Keys       *secrets.Keyring
+	Log        *slog.Logger
+	Version    string
+	AppURL     string
+	Config     config.Config // the running configuration, shown read-only on the settings page
+	SSO        SSO           // nil when single sign-on is not configured
 
 	// Extra routes other parts of the product add (jobs page, pillars).
 	Extra []access.Route
