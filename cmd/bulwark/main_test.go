@@ -721,6 +721,7 @@ func TestListenerIsolation(t *testing.T) {
 
 // mailServer is a real SMTP server on loopback that requires a password.
 type mailServer struct {
+	delay    time.Duration // how long each message takes to accept
 	port     int
 	user     string
 	password string
@@ -774,6 +775,7 @@ func (s *mailSession) Mail(string, *smtp.MailOptions) error {
 func (s *mailSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (s *mailSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
+	time.Sleep(s.server.delay)
 	s.server.mu.Lock()
 	s.server.received = append(s.server.received, b)
 	s.server.mu.Unlock()
