@@ -106,3 +106,42 @@ func TestSQLitePathWithURICharacters(t *testing.T) {
 		t.Fatalf("the database is not where it was asked to be: %v", err)
 	}
 }
+
+// Several instances starting at once on one PostgreSQL database migrate it
+// once: the advisory lock makes the others wait and find it done.
+func TestConcurrentMigrationsOnPostgres(t *testing.T) {
+	if len(dbtest.Engines(t)) < 2 {
+		t.Skip("needs PostgreSQL")
+	}
+	url := dbtest.NewEmptyPostgresDatabase(t)
+	ctx := context.Background()
+	const instances = 4
+	errs := make(chan error, instances)
+	for i := 0; i < instances; i++ {
+		go func() {
+			db, err := database.Open(ctx, "", url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer db.Close()
+			errs <- db.Migrate(ctx)
+		}()
+	}
+	for i := 0; i < instances; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("instance migration: %v", err)
+		}
+	}
+	db, err := database.Open(ctx, "", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ms, _ := database.Migrations(database.Postgres)
+	var n, distinct int
+	db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct)
+	if n != len(ms) || distinct != len(ms) {
+		t.Fatalf("schema_migrations has %d rows (%d versions), want %d", n, distinct, len(ms))
+	}
+}

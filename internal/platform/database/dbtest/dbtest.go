@@ -124,6 +124,35 @@ func NewPostgresDatabase(t testing.TB) string {
 	return withDatabase(base, name)
 }
 
+// NewEmptyPostgresDatabase creates an empty PostgreSQL database (no
+// migrations) for t and returns its URL; it is dropped when t ends.
+func NewEmptyPostgresDatabase(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		t.Skipf("%s is unset", EnvPostgres)
+	}
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := "bw_test_" + randomSuffix()
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		admin.ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	})
+	return withDatabase(base, name)
+}
+
 func ensureTemplate(ctx context.Context, admin *sql.DB, base string) (string, error) {
 	digest, err := database.MigrationsDigest(database.Postgres)
 	if err != nil {
