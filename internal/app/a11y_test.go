@@ -1,16 +1,20 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"bulwark/internal/accounts"
+	"bulwark/internal/app"
 	"bulwark/internal/app/apptest"
 	"bulwark/internal/app/browsertest"
 	"bulwark/internal/platform/database"
+	"bulwark/internal/platform/mail"
 )
 
 // TestEveryPageIsAccessible opens every page of the staff interface in
@@ -18,17 +22,57 @@ import (
 // out), and fails on any serious or critical axe-core violation.
 func TestEveryPageIsAccessible(t *testing.T) {
 	e := apptest.New(t, database.SQLite)
+	bg := context.Background()
+	// The demo state fills every list, so detail pages have something to show.
+	if err := app.SeedDemo(bg, e.App, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	e.Outbox.Send(bg, mail.Message{To: []string{"clerk@example.org"}, Subject: "A message in the outbox", Text: "Hello"})
+	if err := e.App.QueueMail(mail.NewCatcher(1)).Send(bg, mail.Message{To: []string{"x@example.org"}, Subject: "queued", Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
 	ctx := browsertest.New(t)
 	admin := e.User(accounts.RoleAdmin, 0)
+	first := func(q string) string {
+		var id string
+		if err := e.App.DB.QueryRowContext(bg, q).Scan(&id); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return id
+	}
+	// An existing object for each kind of detail page.
+	ids := map[string]string{
+		"/admin/users/{id}":             fmt.Sprint(admin.ID),
+		"/admin/jobs/{id}":              first(`SELECT CAST(MIN(id) AS TEXT) FROM jobs`),
+		"/admin/mail/{id}":              e.Outbox.List()[0].ID,
+		"/directory/people/{id}":        first(`SELECT CAST(MIN(id) AS TEXT) FROM people`),
+		"/directory/organisations/{id}": first(`SELECT CAST(MIN(id) AS TEXT) FROM organisations`),
+		"/directory/groups/{id}":        first(`SELECT CAST(MIN(id) AS TEXT) FROM groups`),
+		"/directory/teams/{id}":         first(`SELECT CAST(MIN(id) AS TEXT) FROM teams`),
+	}
 
 	var pages []string
 	for _, rt := range e.Edges.Routes() {
-		if rt.API || rt.Method != "GET" || rt.Perm == "" || strings.Contains(strings.ReplaceAll(rt.Pattern, "{$}", ""), "{") || strings.HasSuffix(rt.Pattern, ".csv") {
+		if rt.API || rt.Method != "GET" || rt.Perm == "" || strings.HasSuffix(rt.Pattern, ".csv") {
 			continue
 		}
-		pages = append(pages, strings.ReplaceAll(rt.Pattern, "{$}", ""))
+		path := strings.ReplaceAll(rt.Pattern, "{$}", "")
+		if strings.Contains(path, "{") {
+			filled := false
+			for prefix, id := range ids {
+				if strings.HasPrefix(path, prefix) {
+					path = strings.Replace(path, "{id}", id, 1)
+					filled = !strings.Contains(path, "{")
+				}
+			}
+			if !filled {
+				t.Errorf("no object to open %s with: add one to ids", rt.Pattern)
+				continue
+			}
+		}
+		pages = append(pages, path)
 	}
-	if len(pages) < 7 {
+	if len(pages) < 30 {
 		t.Fatalf("only %d pages found", len(pages))
 	}
 	check := func(path string) {
