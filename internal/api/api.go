@@ -16,6 +16,7 @@ import (
 	"bulwark/internal/access"
 	"bulwark/internal/accounts"
 	"bulwark/internal/directory"
+	"bulwark/internal/phishing"
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/httpx"
 	"bulwark/internal/platform/jobs"
@@ -28,6 +29,7 @@ type API struct {
 	Audit     *audit.Log
 	Auth      *access.Authenticator
 	Jobs      *jobs.Queue
+	Phishing  *phishing.Store
 	Version   string
 	// Extra routes other parts of the product add (jobs, pillars).
 	Extra []access.Route
@@ -101,6 +103,7 @@ func (a *API) Routes() []access.Route {
 	routes = append(routes, a.directoryExtraRoutes()...)
 	routes = append(routes, a.accountsExtraRoutes()...)
 	routes = append(routes, a.jobsExtraRoutes()...)
+	routes = append(routes, a.phishingRoutes()...)
 	return append(routes, a.Extra...)
 }
 

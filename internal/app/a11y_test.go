@@ -13,6 +13,8 @@ import (
 	"bulwark/internal/app"
 	"bulwark/internal/app/apptest"
 	"bulwark/internal/app/browsertest"
+	"bulwark/internal/phishing"
+	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/database"
 	"bulwark/internal/platform/mail"
 )
@@ -29,6 +31,10 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	}
 	e.Outbox.Send(bg, mail.Message{To: []string{"clerk@example.org"}, Subject: "A message in the outbox", Text: "Hello"})
 	if err := e.App.QueueMail(mail.NewCatcher(1)).Send(bg, mail.Message{To: []string{"x@example.org"}, Subject: "queued", Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	prof, err := e.App.Phishing.CreateProfile(bg, audit.System, phishing.ProfileChange{SendingProfile: phishing.SendingProfile{Name: "Relay", Host: "127.0.0.1", TLS: "none", From: "it-desk@example.com"}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := browsertest.New(t)
@@ -49,6 +55,9 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		"/directory/organisations/{id}": first(`SELECT CAST(MIN(id) AS TEXT) FROM organisations`),
 		"/directory/groups/{id}":        first(`SELECT CAST(MIN(id) AS TEXT) FROM groups`),
 		"/directory/teams/{id}":         first(`SELECT CAST(MIN(id) AS TEXT) FROM teams`),
+		"/phishing/templates/{id}":      first(`SELECT CAST(MIN(id) AS TEXT) FROM phishing_templates`),
+		"/phishing/landing-pages/{id}":  first(`SELECT CAST(MIN(id) AS TEXT) FROM phishing_landing_pages`),
+		"/phishing/profiles/{id}":       fmt.Sprint(prof.ID),
 	}
 
 	var pages []string

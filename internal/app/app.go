@@ -13,6 +13,7 @@ import (
 
 	"bulwark/internal/accounts"
 	"bulwark/internal/directory"
+	"bulwark/internal/phishing"
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/config"
 	"bulwark/internal/platform/database"
@@ -33,6 +34,7 @@ type App struct {
 	Directory *directory.Store
 	Accounts  *accounts.Service
 	Jobs      *jobs.Queue
+	Phishing  *phishing.Store
 }
 
 // NewLogger makes the process logger from the configuration.
@@ -89,6 +91,12 @@ func (a *App) init(ctx context.Context) error {
 		LockoutAttempts: cfg.LockoutAttempts, LockoutDuration: cfg.LockoutDuration,
 		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute,
 	})
+	a.Phishing = phishing.NewStore(a.DB, a.Audit, a.Keys)
+	if n, err := a.Phishing.SeedLibrary(ctx); err != nil {
+		return fmt.Errorf("seed the phishing starter library: %w", err)
+	} else if n > 0 {
+		a.Log.Info("added the phishing starter library", "items", n)
+	}
 	if n, err := a.Directory.SeedElectionAuthorities(ctx); err != nil {
 		return fmt.Errorf("seed election authorities: %w", err)
 	} else if n > 0 {

@@ -34,6 +34,7 @@ func (c EncryptedColumn) AssociatedData(id string) []byte {
 // values are skipped.
 var EncryptedColumns = []EncryptedColumn{
 	{Table: "users", IDColumn: "id", Column: "mfa_secret", AD: "users.mfa_secret"},
+	{Table: "phishing_sending_profiles", IDColumn: "id", Column: "password", AD: "phishing_sending_profiles.password"},
 }
 
 var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)

@@ -19,7 +19,6 @@ func (u *UI) Routes() []access.Route {
 		{Method: "POST", Pattern: "/logout", Perm: S, Handler: u.logout},
 		{Method: "POST", Pattern: "/logout/everywhere", Perm: S, Handler: u.logoutEverywhere},
 		{Method: "GET", Pattern: "/{$}", Perm: accounts.PermDashboard, Handler: u.dashboard},
-		{Method: "GET", Pattern: "/phishing", Perm: accounts.PermAwarenessRead, Handler: u.pillar("Phishing simulation", "/phishing")},
 		{Method: "GET", Pattern: "/training", Perm: accounts.PermAwarenessRead, Handler: u.pillar("Security-awareness training", "/training")},
 		{Method: "GET", Pattern: "/sharing", Perm: accounts.PermSharingRead, Handler: u.pillar("Threat sharing", "/sharing")},
 		{Method: "GET", Pattern: "/operations", Perm: accounts.PermOperationsRead, Handler: u.pillar("Election operations", "/operations")},
@@ -30,6 +29,7 @@ func (u *UI) Routes() []access.Route {
 	routes = append(routes, u.directoryRoutes()...)
 	routes = append(routes, u.adminRoutes()...)
 	routes = append(routes, u.jobsRoutes()...)
+	routes = append(routes, u.phishingRoutes()...)
 	return append(routes, u.Extra...)
 }
 

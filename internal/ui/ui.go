@@ -18,6 +18,7 @@ import (
 	"bulwark/internal/access"
 	"bulwark/internal/accounts"
 	"bulwark/internal/directory"
+	"bulwark/internal/phishing"
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/config"
 	"bulwark/internal/platform/httpx"
@@ -39,6 +40,7 @@ type UI struct {
 	MailDirect mail.Sender
 	Outbox     *mail.Catcher // demo mode's mail catcher; nil otherwise
 	Jobs       *jobs.Queue
+	Phishing   *phishing.Store
 	Keys       *secrets.Keyring
 	Log        *slog.Logger
 	Version    string
