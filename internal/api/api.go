@@ -20,6 +20,7 @@ import (
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/httpx"
 	"bulwark/internal/platform/jobs"
+	"bulwark/internal/sharing"
 )
 
 // API holds what the handlers call into.
@@ -30,6 +31,7 @@ type API struct {
 	Auth      *access.Authenticator
 	Jobs      *jobs.Queue
 	Phishing  *phishing.Store
+	Sharing   *sharing.Store
 	Version   string
 	// Extra routes other parts of the product add (jobs, pillars).
 	Extra []access.Route
@@ -104,6 +106,7 @@ func (a *API) Routes() []access.Route {
 	routes = append(routes, a.accountsExtraRoutes()...)
 	routes = append(routes, a.jobsExtraRoutes()...)
 	routes = append(routes, a.phishingRoutes()...)
+	routes = append(routes, a.sharingRoutes()...)
 	return append(routes, a.Extra...)
 }
 

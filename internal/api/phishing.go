@@ -20,7 +20,7 @@ func (a *API) phishingRoutes() []access.Route {
 	R, W := accounts.PermAwarenessRead, accounts.PermAwarenessWrite
 	const tag = "phishing"
 	const sp, tp, lp = "/api/v1/phishing/sending-profiles", "/api/v1/phishing/templates", "/api/v1/phishing/landing-pages"
-	return []access.Route{
+	return append([]access.Route{
 		{Method: "GET", Pattern: sp, Perm: R, API: true, Handler: a.listProfiles,
 			Doc: &access.OpDoc{Summary: "List sending profiles (passwords are never returned)", Tag: tag, List: true, Response: phishing.SendingProfile{}}},
 		{Method: "POST", Pattern: sp, Perm: W, API: true, Handler: a.createProfile,
@@ -65,7 +65,7 @@ func (a *API) phishingRoutes() []access.Route {
 			Doc: &access.OpDoc{Summary: "Delete a landing page", Tag: tag, Status: 204}},
 		{Method: "POST", Pattern: lp + "/{id}/copy", Perm: W, API: true, Handler: a.copyLandingPage,
 			Doc: &access.OpDoc{Summary: "Copy a landing page to change the copy", Tag: tag, Response: phishing.LandingPage{}, Status: 201}},
-	}
+	}, a.phishingCampaignRoutes()...)
 }
 
 // ProfileInput creates or changes a sending profile. Password is

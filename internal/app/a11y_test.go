@@ -17,6 +17,8 @@ import (
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/database"
 	"bulwark/internal/platform/mail"
+	"bulwark/internal/sharing"
+	"bulwark/internal/sharing/tlp"
 )
 
 // TestEveryPageIsAccessible opens every page of the staff interface in
@@ -39,6 +41,21 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	}
 	ctx := browsertest.New(t)
 	admin := e.User(accounts.RoleAdmin, 0)
+	// A CLEAR advisory and indicator, which the administrator (of no
+	// organisation) may read.
+	adv, err := e.App.Sharing.CreateAdvisory(bg, audit.System, admin, sharing.AdvisoryChange{Title: "Look-alike results site", Summary: "A look-alike of the results site.",
+		Body: "## What to do\n\nTell voters where results are published.", Severity: sharing.SeverityHigh,
+		Categories: []sharing.Category{sharing.CategoryReportingSite}, Sharing: sharing.Sharing{TLP: tlp.Clear}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Sharing.AddComment(bg, audit.System, sharing.Viewer{Reader: sharing.ReaderFor(admin)}, adv.ID, tlp.Clear, "Seen in two counties."); err != nil {
+		t.Fatal(err)
+	}
+	ind, err := e.App.Sharing.CreateIndicator(bg, audit.System, admin, sharing.IndicatorChange{Value: "results-lookalike.example", Confidence: 70, Sharing: sharing.Sharing{TLP: tlp.Clear}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	first := func(q string) string {
 		var id string
 		if err := e.App.DB.QueryRowContext(bg, q).Scan(&id); err != nil {
@@ -58,6 +75,9 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		"/phishing/templates/{id}":      first(`SELECT CAST(MIN(id) AS TEXT) FROM phishing_templates`),
 		"/phishing/landing-pages/{id}":  first(`SELECT CAST(MIN(id) AS TEXT) FROM phishing_landing_pages`),
 		"/phishing/profiles/{id}":       fmt.Sprint(prof.ID),
+		"/phishing/campaigns/{id}":      first(`INSERT INTO phishing_campaigns (name, team_id, status, landing_page_id, sending_profile_id, created_at, updated_at) SELECT 'Accessibility check', MIN(id), 'draft', (SELECT MIN(id) FROM phishing_landing_pages), (SELECT MIN(id) FROM phishing_sending_profiles), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM teams RETURNING CAST(id AS TEXT)`),
+		"/sharing/advisories/{id}":      fmt.Sprint(adv.ID),
+		"/sharing/indicators/{id}":      fmt.Sprint(ind.ID),
 	}
 
 	var pages []string

@@ -19,6 +19,7 @@ import (
 	"bulwark/internal/platform/database"
 	"bulwark/internal/platform/jobs"
 	"bulwark/internal/platform/secrets"
+	"bulwark/internal/sharing"
 )
 
 // Version is set at build time with -ldflags "-X bulwark/internal/app.Version=...".
@@ -35,6 +36,7 @@ type App struct {
 	Accounts  *accounts.Service
 	Jobs      *jobs.Queue
 	Phishing  *phishing.Store
+	Sharing   *sharing.Store
 }
 
 // NewLogger makes the process logger from the configuration.
@@ -96,6 +98,10 @@ func (a *App) init(ctx context.Context) error {
 		return fmt.Errorf("seed the phishing starter library: %w", err)
 	} else if n > 0 {
 		a.Log.Info("added the phishing starter library", "items", n)
+	}
+	a.Sharing = sharing.NewStore(a.DB, a.Audit, a.Directory)
+	if _, err := a.Sharing.SeedAllowList(ctx); err != nil {
+		return err
 	}
 	if n, err := a.Directory.SeedElectionAuthorities(ctx); err != nil {
 		return fmt.Errorf("seed election authorities: %w", err)

@@ -51,7 +51,7 @@ func (a *App) BuildEdges(sender mail.Sender, outbox *mail.Catcher) (*Edges, erro
 		appURL = scheme + "://" + cfg.AppAddr
 	}
 	u := &ui.UI{Directory: a.Directory, Accounts: a.Accounts, Audit: a.Audit, Auth: auth, Mail: sender, Outbox: outbox,
-		Jobs: a.Jobs, Keys: a.Keys, Phishing: a.Phishing, Config: cfg, Log: a.Log, Version: Version, AppURL: appURL}
+		Jobs: a.Jobs, Keys: a.Keys, Phishing: a.Phishing, Sharing: a.Sharing, Config: cfg, Log: a.Log, Version: Version, AppURL: appURL}
 	if err := u.Parse(); err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (a *App) BuildEdges(sender mail.Sender, outbox *mail.Catcher) (*Edges, erro
 		u.SSO = sso
 	}
 	auth.RenderHTMLError = u.RenderError
-	ap := &api.API{Directory: a.Directory, Accounts: a.Accounts, Audit: a.Audit, Auth: auth, Jobs: a.Jobs, Phishing: a.Phishing, Version: Version}
+	ap := &api.API{Directory: a.Directory, Accounts: a.Accounts, Audit: a.Audit, Auth: auth, Jobs: a.Jobs, Phishing: a.Phishing, Sharing: a.Sharing, Version: Version}
 	return &Edges{Auth: auth, UI: u, API: ap}, nil
 }
 

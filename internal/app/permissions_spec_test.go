@@ -37,7 +37,7 @@ var areas = []area{
 	{[]string{"/directory", "/api/v1/organisations", "/api/v1/people", "/api/v1/groups", "/api/v1/teams"}, accounts.PermDirectoryRead, accounts.PermDirectoryWrite},
 	{[]string{"/account", "/api/v1/me", "/api/v1/tokens", "/logout", "/login/mfa"}, accounts.PermSignedIn, accounts.PermSignedIn},
 	{[]string{"/phishing", "/training", "/api/v1/phishing"}, accounts.PermAwarenessRead, accounts.PermAwarenessWrite},
-	{[]string{"/sharing"}, accounts.PermSharingRead, accounts.PermSharingWrite},
+	{[]string{"/sharing", "/api/v1/sharing"}, accounts.PermSharingRead, accounts.PermSharingWrite},
 	{[]string{"/operations"}, accounts.PermOperationsRead, accounts.PermOperationsWrite},
 	{[]string{"/readiness"}, accounts.PermReadinessRead, accounts.PermReadinessWrite},
 	{[]string{"/trust"}, accounts.PermTrustRead, accounts.PermTrustWrite},

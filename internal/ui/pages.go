@@ -20,7 +20,6 @@ func (u *UI) Routes() []access.Route {
 		{Method: "POST", Pattern: "/logout/everywhere", Perm: S, Handler: u.logoutEverywhere},
 		{Method: "GET", Pattern: "/{$}", Perm: accounts.PermDashboard, Handler: u.dashboard},
 		{Method: "GET", Pattern: "/training", Perm: accounts.PermAwarenessRead, Handler: u.pillar("Security-awareness training", "/training")},
-		{Method: "GET", Pattern: "/sharing", Perm: accounts.PermSharingRead, Handler: u.pillar("Threat sharing", "/sharing")},
 		{Method: "GET", Pattern: "/operations", Perm: accounts.PermOperationsRead, Handler: u.pillar("Election operations", "/operations")},
 		{Method: "GET", Pattern: "/readiness", Perm: accounts.PermReadinessRead, Handler: u.pillar("Readiness", "/readiness")},
 		{Method: "GET", Pattern: "/trust", Perm: accounts.PermTrustRead, Handler: u.pillar("Trusted information", "/trust")},
@@ -30,6 +29,7 @@ func (u *UI) Routes() []access.Route {
 	routes = append(routes, u.adminRoutes()...)
 	routes = append(routes, u.jobsRoutes()...)
 	routes = append(routes, u.phishingRoutes()...)
+	routes = append(routes, u.sharingRoutes()...)
 	return append(routes, u.Extra...)
 }
 

@@ -10,7 +10,7 @@ import (
 // PermAwarenessRead and every change PermAwarenessWrite.
 func (u *UI) phishingRoutes() []access.Route {
 	R, W := accounts.PermAwarenessRead, accounts.PermAwarenessWrite
-	return []access.Route{
+	return append([]access.Route{
 		{Method: "GET", Pattern: "/phishing", Perm: R, Handler: u.phOverview},
 
 		{Method: "GET", Pattern: "/phishing/profiles", Perm: R, Handler: u.phProfiles},
@@ -40,5 +40,5 @@ func (u *UI) phishingRoutes() []access.Route {
 		{Method: "POST", Pattern: "/phishing/landing-pages/{id}", Perm: W, Handler: u.phLandingUpdate},
 		{Method: "POST", Pattern: "/phishing/landing-pages/{id}/delete", Perm: W, Handler: u.phLandingDelete},
 		{Method: "POST", Pattern: "/phishing/landing-pages/{id}/copy", Perm: W, Handler: u.phLandingCopy},
-	}
+	}, u.phishingCampaignRoutes()...)
 }

@@ -25,6 +25,7 @@ import (
 	"bulwark/internal/platform/jobs"
 	"bulwark/internal/platform/mail"
 	"bulwark/internal/platform/secrets"
+	"bulwark/internal/sharing"
 	"bulwark/internal/ui/web"
 )
 
@@ -41,6 +42,7 @@ type UI struct {
 	Outbox     *mail.Catcher // demo mode's mail catcher; nil otherwise
 	Jobs       *jobs.Queue
 	Phishing   *phishing.Store
+	Sharing    *sharing.Store
 	Keys       *secrets.Keyring
 	Log        *slog.Logger
 	Version    string
