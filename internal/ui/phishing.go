@@ -8,6 +8,7 @@ import (
 
 	"bulwark/internal/access"
 	"bulwark/internal/accounts"
+	"bulwark/internal/phishing"
 )
 
 // phFieldLabels name the phishing forms' fields in error summaries.
@@ -50,6 +51,7 @@ const phPerPage = 100
 type phOverviewData struct {
 	Profiles, Templates, LandingPages int
 	CanWrite                          bool
+	Stop                              phishing.EmergencyStop
 }
 
 func (u *UI) phOverview(w http.ResponseWriter, r *http.Request) error {
@@ -63,6 +65,9 @@ func (u *UI) phOverview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.LandingPages, err = u.Phishing.CountLandingPages(ctx); err != nil {
+		return err
+	}
+	if d.Stop, err = u.Phishing.EmergencyStopState(ctx); err != nil {
 		return err
 	}
 	d.CanWrite = phCanWrite(r)
