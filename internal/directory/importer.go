@@ -442,12 +442,13 @@ func (s *Store) writeBatch(ctx context.Context, batch []*importRow, idByEmail ma
 	var created, updated, unchanged int
 	newIDs := map[string]int64{}
 	err := s.db.Tx(ctx, func(tx database.Tx) error {
-		emails := make([]any, len(batch))
+		emails := make([]string, len(batch))
 		for i, r := range batch {
 			emails[i] = r.person.Email
 		}
 		existing := map[string]Person{}
-		res, err := tx.QueryContext(ctx, `SELECT `+personColumns+` FROM people WHERE email IN (`+s.db.Placeholders(1, len(batch))+`)`, emails...)
+		cond, args := s.db.InStrings("email", emails)
+		res, err := tx.QueryContext(ctx, `SELECT `+personColumns+` FROM people WHERE `+cond, args...)
 		if err != nil {
 			return err
 		}

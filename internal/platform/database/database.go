@@ -194,3 +194,18 @@ func (db *DB) Placeholders(start, n int) string {
 
 // Tx is a transaction, named here so callers need not import database/sql.
 type Tx = *sql.Tx
+
+// InStrings is a condition that column is one of values, and its arguments:
+// generated "?" markers on SQLite, one array parameter on PostgreSQL (which
+// plans and sends a long list far faster that way). It must be the only
+// parameter of its statement on SQLite, as with Placeholders.
+func (db *DB) InStrings(column string, values []string) (string, []any) {
+	if db.Dialect == Postgres {
+		return column + " = ANY($1)", []any{values}
+	}
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return column + " IN (" + db.Placeholders(1, len(values)) + ")", args
+}
