@@ -12,9 +12,9 @@ import (
 	"bulwark/internal/app/apptest"
 	"bulwark/internal/directory"
 	"bulwark/internal/phishing"
-	"bulwark/internal/phishing/smtptest"
 	"bulwark/internal/platform/audit"
 	"bulwark/internal/platform/httpx"
+	"bulwark/internal/platform/mail/smtptest"
 )
 
 func jsonBody(v any) *strings.Reader {

@@ -9,9 +9,9 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"bulwark/internal/phishing/smtptest"
 	"bulwark/internal/platform/database"
 	"bulwark/internal/platform/database/dbtest"
+	"bulwark/internal/platform/mail/smtptest"
 )
 
 func TestSendTestMessage(t *testing.T) {

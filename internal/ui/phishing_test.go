@@ -13,8 +13,8 @@ import (
 	"bulwark/internal/app/apptest"
 	"bulwark/internal/directory"
 	"bulwark/internal/phishing"
-	"bulwark/internal/phishing/smtptest"
 	"bulwark/internal/platform/audit"
+	"bulwark/internal/platform/mail/smtptest"
 )
 
 func TestPhishingProfilePages(t *testing.T) {

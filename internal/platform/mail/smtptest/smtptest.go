@@ -1,6 +1,7 @@
-// Package smtptest runs a real SMTP server on loopback for the phishing
-// simulation's tests: it records what it receives and can require AUTH
-// PLAIN or refuse messages with a chosen reply.
+// Package smtptest runs a real SMTP server on loopback for tests of
+// anything that sends mail (phishing simulations, system mail): it records
+// what it receives and can require AUTH PLAIN or LOGIN, speak TLS, or
+// refuse messages with a chosen reply.
 package smtptest
 
 import (
