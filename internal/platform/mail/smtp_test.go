@@ -3,30 +3,22 @@ package mail
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net"
 	netmail "net/mail"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"bulwark/internal/platform/mail/smtptest"
 )
 
-// serverOptions shape the test SMTP server.
+// serverOptions shape the test SMTP server (platform/mail/smtptest).
 type serverOptions struct {
 	tls               string // "", TLSStartTLS (offers STARTTLS) or TLSImplicit
 	user, pass        string // when set, MAIL requires AUTH PLAIN with these
@@ -47,50 +39,16 @@ type delivery struct {
 
 // smtpServer is a real SMTP server on loopback that records what it receives.
 type smtpServer struct {
-	opts    serverOptions
+	*smtptest.Server
 	port    int
 	rootCAs *x509.CertPool
-
-	mu        sync.Mutex
-	delivered []delivery
 }
 
 func startSMTPServer(t *testing.T, opts serverOptions) *smtpServer {
 	t.Helper()
-	s := &smtpServer{opts: opts}
-	server := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &session{server: s, conn: c}, nil
-	}))
-	server.Domain = "localhost"
-	server.AllowInsecureAuth = opts.allowInsecureAuth
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if opts.tls != "" {
-		cert, pool := selfSignedCert(t)
-		s.rootCAs = pool
-		tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}}
-		if opts.tls == TLSImplicit {
-			l = tls.NewListener(l, tlsConfig)
-		} else {
-			server.TLSConfig = tlsConfig
-		}
-	}
-	s.port = l.Addr().(*net.TCPAddr).Port
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		server.Serve(l)
-	}()
-	t.Cleanup(func() {
-		server.Close()
-		// Close misses a listener Serve has not registered yet.
-		l.Close()
-		<-done
-	})
-	return s
+	srv := smtptest.Start(t, smtptest.Options{User: opts.user, Pass: opts.pass, TLS: opts.tls,
+		RejectRcpt: opts.rejectRcpt, RejectData: opts.rejectData, AuthNeedsTLS: !opts.allowInsecureAuth})
+	return &smtpServer{Server: srv, port: srv.Port, rootCAs: srv.RootCAs}
 }
 
 func (s *smtpServer) config(tlsMode string) SMTPConfig {
@@ -114,94 +72,11 @@ func (s *smtpServer) sender(t *testing.T, cfg SMTPConfig) *SMTP {
 }
 
 func (s *smtpServer) deliveries() []delivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]delivery(nil), s.delivered...)
-}
-
-type session struct {
-	server *smtpServer
-	conn   *smtp.Conn
-	user   string
-	d      delivery
-}
-
-func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *session) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != s.server.opts.user || password != s.server.opts.pass {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "credentials rejected by test server"}
-		}
-		s.user = username
-		return nil
-	}), nil
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.server.opts.user != "" && s.user == "" {
-		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	var out []delivery
+	for _, d := range s.Deliveries() {
+		out = append(out, delivery{helo: d.Helo, user: d.User, tls: d.TLS, from: d.From, to: d.To, data: d.Data})
 	}
-	_, isTLS := s.conn.TLSConnectionState()
-	s.d = delivery{helo: s.conn.Hostname(), user: s.user, tls: isTLS, from: from}
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.server.opts.rejectRcpt != nil {
-		return s.server.opts.rejectRcpt
-	}
-	s.d.to = append(s.d.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if s.server.opts.rejectData != nil {
-		return s.server.opts.rejectData
-	}
-	s.d.data = data
-	s.server.mu.Lock()
-	s.server.delivered = append(s.server.delivered, s.d)
-	s.server.mu.Unlock()
-	return nil
-}
-
-func (s *session) Reset()        { s.d = delivery{} }
-func (s *session) Logout() error { return nil }
-
-// selfSignedCert makes a certificate for 127.0.0.1 and a pool trusting it.
-func selfSignedCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "bulwark test smtp"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+	return out
 }
 
 // parsedMail is a received message with its bodies decoded, keyed by media

@@ -25,7 +25,11 @@ import (
 // Options shape the server.
 type Options struct {
 	User, Pass string          // when set, MAIL needs AUTH PLAIN with these
+	RejectRcpt *smtp.SMTPError // when set, every recipient is refused with it
 	RejectData *smtp.SMTPError // when set, every message is refused with it
+	// AuthNeedsTLS refuses AUTH on a connection that is not encrypted, as
+	// a careful production server does.
+	AuthNeedsTLS bool
 	// TLS is "" (plain), "starttls" (offers STARTTLS) or "tls" (TLS from
 	// the first byte), with a certificate for 127.0.0.1 that RootCAs trusts.
 	TLS string
@@ -33,6 +37,7 @@ type Options struct {
 
 // Delivery is one message the server accepted.
 type Delivery struct {
+	Helo string // the name the client gave in EHLO
 	User string // authenticated user
 	TLS  bool   // the message came over TLS
 	From string // envelope sender
@@ -58,7 +63,7 @@ func Start(t testing.TB, opts Options) *Server {
 		return &session{server: s, conn: c}, nil
 	}))
 	server.Domain = "localhost"
-	server.AllowInsecureAuth = true
+	server.AllowInsecureAuth = !opts.AuthNeedsTLS
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -148,11 +153,14 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
 	}
 	_, isTLS := s.conn.TLSConnectionState()
-	s.d = Delivery{User: s.user, From: from, TLS: isTLS}
+	s.d = Delivery{Helo: s.conn.Hostname(), User: s.user, From: from, TLS: isTLS}
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.server.opts.RejectRcpt != nil {
+		return s.server.opts.RejectRcpt
+	}
 	s.d.To = append(s.d.To, to)
 	return nil
 }
